@@ -23,4 +23,6 @@ export interface Component<Info> {
   readonly name: string;
   build(ctx: BuildContext): Promise<void>;
   start(ctx: StartContext): Promise<Info>;
+  /** Shell exports a user or test needs for this component (printed by `hack/testbed env`). */
+  env(info: Info): Record<string, string>;
 }
