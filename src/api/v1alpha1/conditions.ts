@@ -28,6 +28,8 @@ export const REASONS = [
   "KeyNotFound",
   "KeyDisabled",
   "Throttled",
+  // the Kubernetes API server refused or failed a request the controller needed
+  "ApiServerError",
   // anything we did not classify
   "InternalError",
 ] as const;

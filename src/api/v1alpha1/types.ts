@@ -79,6 +79,7 @@ export interface ObjectMeta {
   uid?: string;
   generation?: number;
   resourceVersion?: string;
+  deletionTimestamp?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
