@@ -1,14 +1,7 @@
 // metav1.LabelSelector matching (matchLabels AND every matchExpression), as the API server does it.
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
-  values?: string[];
-}
+import type { LabelSelector, LabelSelectorRequirement } from "../api/v1alpha1/key-provider.ts";
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+export type { LabelSelector };
 
 export function matchesSelector(selector: LabelSelector | undefined, labels: Readonly<Record<string, string>>): boolean {
   if (selector === undefined) return true;

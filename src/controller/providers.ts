@@ -3,13 +3,10 @@
 // cached per KeyProvider generation, and closed when the KeyProvider changes or goes away.
 import type { KeyBackend } from "../kms/types.ts";
 import { UnknownProviderError } from "../errors.ts";
-import { matchesSelector, type LabelSelector } from "./label-selector.ts";
+import type { KeyProvider } from "../api/v1alpha1/key-provider.ts";
+import { matchesSelector } from "./label-selector.ts";
 
-/** The parts of a KeyProvider the controller itself reads; the rest is the factory's business. */
-export interface KeyProviderObject {
-  metadata: { name: string; uid?: string; generation?: number };
-  spec: { allowedNamespaces?: LabelSelector; minVersion?: string } & Record<string, unknown>;
-}
+export type KeyProviderObject = KeyProvider;
 
 export interface ResolvedProvider {
   readonly name: string;

@@ -64,8 +64,9 @@ export class Reconciler {
     if (live !== undefined && !isOwnedBy(live, validated) && validated.metadata.annotations?.[ANNOTATION_ADOPT] !== "true") {
       throw new NotOwnedError(`Secret ${namespace}/${target} exists and is not managed by this EncryptedSecret; set annotation ${ANNOTATION_ADOPT}: "true" to adopt it`);
     }
-    const ready = (message: string): Outcome => ({ kind: "ready", keyVersion: envelope.keyVersion, secretName: target, sourceHash: sourceHash(validated), message });
-    if (live !== undefined && isUpToDate(live, validated)) return ready(`Secret ${namespace}/${target} is up to date`);
+    // One message for every success, so a resync that changes nothing does not rewrite status.
+    const ready: Outcome = { kind: "ready", keyVersion: envelope.keyVersion, secretName: target, sourceHash: sourceHash(validated), message: `Secret ${namespace}/${target} is up to date (key version ${envelope.keyVersion})` };
+    if (live !== undefined && isUpToDate(live, validated)) return ready;
     const desired = await this.materialize(validated, envelope, provider);
     if (live !== undefined && needsRecreate(live, desired)) {
       await this.deps.secrets.delete(namespace, target);
@@ -74,7 +75,7 @@ export class Reconciler {
     await this.deps.secrets.apply(desired);
     this.deps.metrics.secretWrites.inc({ operation: "apply" });
     log.info({ [LOG_KEYS.keyVersion]: envelope.keyVersion }, live === undefined ? "Created Secret" : "Updated Secret");
-    return ready(`Secret ${namespace}/${target} ${live === undefined ? "created" : "updated"}`);
+    return ready;
   }
 
   private async checkNamespace(provider: ResolvedProvider, namespace: string): Promise<void> {

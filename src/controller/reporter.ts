@@ -31,8 +31,9 @@ export class StatusReporter implements Reporter {
     if (outcome.kind === "failed") this.metrics.reconcileErrors.inc({ reason: outcome.reason });
     const next = nextStatus(es, outcome, new Date(this.clock.now()));
     if (!statusDiffers(es.status, next)) return;
+    const before = readyState(es.status);
     await this.status.patchStatus(es, next);
-    if (readyState(es.status) === readyState(next)) return;
+    if (before === readyState(next)) return;
     const type = outcome.kind === "ready" ? "Normal" : "Warning";
     const reason = outcome.kind === "ready" ? "Synced" : outcome.reason;
     // An Event is best effort: failing to record one must not fail or repeat the reconcile.
