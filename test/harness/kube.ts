@@ -5,8 +5,7 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
-import { KubeConfig, KubernetesObjectApi, CoreV1Api, PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
+import { KubeConfig, KubernetesObjectApi, CoreV1Api, PatchStrategy, loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
 import { testbed } from "./testbed.ts";
 
 export const FIELD_MANAGER = "envelope-tests";
@@ -17,10 +16,13 @@ export function adminKubeConfig(): KubeConfig {
   return kc;
 }
 
+/**
+ * Parses YAML manifests into client-node's typed models. KubernetesObjectApi serializes built-in kinds
+ * through those models and silently drops wire-format keys it does not know (e.g. a CRD's
+ * `x-kubernetes-validations` given as plain YAML), so manifests must go through loadAllYaml first.
+ */
 export function parseManifests(text: string): KubernetesObject[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as KubernetesObject | null)
-    .filter((o): o is KubernetesObject => o !== null && typeof o === "object");
+  return (loadAllYaml(text) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => o !== null && typeof o === "object");
 }
 
 /** Server-side applies every object, in order, as the given identity. */
