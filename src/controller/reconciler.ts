@@ -5,7 +5,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { EncryptedSecret, EnvelopeSpec } from "../api/v1alpha1/types.ts";
 import { ANNOTATION_ADOPT } from "../api/v1alpha1/constants.ts";
 import { isOperatorError, KeyVersionBelowFloorError, NamespaceNotAllowedError, NotOwnedError } from "../errors.ts";
-import { bindingFor, checkBinding, openWithKey, parseSpec } from "../envelope/index.ts";
+import { bindingFor, checkBinding, openWithKey, parseSpec, unwrapDek } from "../envelope/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import { LOG_KEYS } from "../observability/logger.ts";
 import type { ControllerMetrics } from "../observability/metrics.ts";
@@ -108,10 +108,8 @@ export class Reconciler {
     const cached = this.deps.dekCache.get(id);
     this.deps.metrics.dekCache.inc({ result: cached === undefined ? "miss" : "hit" });
     if (cached !== undefined) return cached;
-    const dek = await provider.backend.unwrap(
-      { kek: { key: envelope.key, version: envelope.keyVersion }, algorithm: envelope.algorithm, ciphertext: Buffer.from(envelope.wrappedKey, "base64") },
-      binding,
-    );
+    // unwrapDek verifies the key commitment, so a wrong key is never cached.
+    const dek = await unwrapDek(provider.backend, envelope, binding);
     const owned = Buffer.from(dek);
     dek.fill(0);
     this.deps.dekCache.set(id, owned);
