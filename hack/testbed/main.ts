@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { testbedPaths } from "./paths.ts";
 import { buildAll, down, envExports, isRunning, readState, selectComponents, up, writeState } from "./testbed.ts";
 import { ComponentError } from "./process.ts";
+import { ensureHelm } from "../tools/helm.ts";
 
 const log = (message: string): void => console.error(`[testbed] ${message}`);
 
@@ -20,6 +21,8 @@ async function main(command: string | undefined): Promise<number> {
   switch (command) {
     case "build":
       await buildAll({ components, log, env: process.env });
+      // helm is not a running component, but chart tests and `helm install` into the testbed need it.
+      log(`helm: ${await ensureHelm(log)}`);
       return 0;
     case "up":
       return cmdUp(file, components);
