@@ -12,7 +12,7 @@ import { CachingProviderResolver, type KeyProviderObject } from "./controller/pr
 import { Reconciler } from "./controller/reconciler.ts";
 import { StatusReporter } from "./controller/reporter.ts";
 import { WorkQueue } from "./controller/work-queue.ts";
-import { KubeEventSink, KubeNamespaceLookup, KubeSecretAccess, KubeStatusWriter } from "./kube/cluster.ts";
+import { KubeEventSink, KubeNamespaceLookup, KubeSecretAccess, KubeStatusWriter, secretDataReader } from "./kube/cluster.ts";
 import { ResilientInformer, type Cache } from "./kube/informer.ts";
 import { loadKubeConfig } from "./kube/kubeconfig.ts";
 import { LeaderElector } from "./kube/leader-election.ts";
@@ -62,8 +62,7 @@ async function run(config: ControllerConfig): Promise<number> {
   const informers = makeInformers(kc, config, log, metrics, wiring);
   const esCache = union(informers.encryptedSecrets);
   const source = { get: (ns: string, name: string) => esCache.get(name, ns), list: () => esCache.list() };
-  const core = kc.makeApiClient(CoreV1Api);
-  const factory = createBackendFactory({ readSecret: async (namespace: string, name: string) => (await core.readNamespacedSecret({ namespace, name })).data ?? {}, log });
+  const factory = createBackendFactory({ readSecret: secretDataReader(kc), log });
   const resolver = (wiring.resolver = new CachingProviderResolver({ get: (name) => informers.providers.get(name) }, async (p) => instrumentBackend(await factory(p), metrics)));
   const reconciler = new Reconciler({
     encryptedSecrets: source,

@@ -1,7 +1,7 @@
 // Orchestrates the testbed: build every component (cached), start them in a fresh temp dir, record
 // what was started in a state file, and stop exactly that later. Used by `hack/testbed` and by the
 // vitest global setup, so tests run on the same recipe a developer runs by hand.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Component } from "./component.ts";
 import { testbedPaths, defaultRunRoot } from "./paths.ts";
@@ -67,7 +67,24 @@ export async function up(options: UpOptions): Promise<TestbedState> {
 
 export async function down(state: TestbedState): Promise<void> {
   await stopAll(state.daemons);
+  // Processes restarted by tests (e.g. the apiserver in recovery tests) are not in the state file;
+  // every testbed process names the run's unique temp dir on its command line.
+  for (const pid of processesUnder(state.dir)) await stopDaemon({ name: "restarted", pid, logFile: "" });
   rmSync(state.dir, { recursive: true, force: true });
+}
+
+/** Pids whose command line mentions `dir` (Linux /proc). */
+export function processesUnder(dir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(dir)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
 }
 
 async function stopAll(daemons: readonly DaemonRecord[]): Promise<void> {

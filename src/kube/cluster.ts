@@ -7,7 +7,8 @@ import type { EncryptedSecret, EncryptedSecretStatus } from "../api/v1alpha1/typ
 import type { SecretObject } from "../controller/desired-secret.ts";
 import type { EventSink, EventType, NamespaceLookup, SecretAccess, StatusWriter } from "../controller/ports.ts";
 import type { Cache } from "./informer.ts";
-import { ApiServerError, isNotFound } from "./errors.ts";
+import { ApiServerError, apiStatusCode, isNotFound } from "./errors.ts";
+import { ProviderUnavailableError } from "../errors.ts";
 
 export class KubeSecretAccess implements SecretAccess {
   private readonly core: CoreV1Api;
@@ -120,4 +121,18 @@ export class KubeNamespaceLookup implements NamespaceLookup {
       throw new ApiServerError(`reading Namespace ${name}`, err);
     }
   }
+}
+
+/** Reads Secrets a KeyProvider refers to (local KEKs, credentials, PINs). A missing or unreadable
+ * Secret makes the provider unavailable (retried with backoff: it may be created later). */
+export function secretDataReader(kc: KubeConfig): (namespace: string, name: string) => Promise<Record<string, string>> {
+  const core = kc.makeApiClient(CoreV1Api);
+  return async (namespace, name) => {
+    try {
+      return (await core.readNamespacedSecret({ namespace, name })).data ?? {};
+    } catch (err) {
+      const code = apiStatusCode(err);
+      throw new ProviderUnavailableError(`reading Secret ${namespace}/${name} for a KeyProvider failed${code === undefined ? "" : ` with HTTP ${code}`}${code === 404 ? " (not found)" : ""}`, { cause: err });
+    }
+  };
 }
