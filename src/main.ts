@@ -128,10 +128,12 @@ function makeInformers(kc: KubeConfig, config: ControllerConfig, log: Logger, me
   const enqueue = (es: KubernetesObject): void => controller()?.enqueue(es.metadata?.namespace ?? "", es.metadata?.name ?? "");
   const encryptedSecrets = namespaces.map((ns) => new ResilientInformer<EncryptedSecret & KubernetesObject>(
     kc,
-    ns === undefined ? `/apis/${GROUP}/${VERSION}/${PLURAL_ENCRYPTED_SECRETS}` : `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL_ENCRYPTED_SECRETS}`,
-    () => (ns === undefined
-      ? custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL_ENCRYPTED_SECRETS })
-      : custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL_ENCRYPTED_SECRETS, namespace: ns })) as Promise<KubernetesListObject<EncryptedSecret & KubernetesObject>>,
+    {
+      path: ns === undefined ? `/apis/${GROUP}/${VERSION}/${PLURAL_ENCRYPTED_SECRETS}` : `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL_ENCRYPTED_SECRETS}`,
+      list: () => (ns === undefined
+        ? custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL_ENCRYPTED_SECRETS })
+        : custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL_ENCRYPTED_SECRETS, namespace: ns })) as Promise<KubernetesListObject<EncryptedSecret & KubernetesObject>>,
+    },
     { onChange: enqueue, onDelete: () => controller()?.updateInventory(), onError: onError("encryptedsecrets") },
     systemClock,
   ));
@@ -143,11 +145,13 @@ function makeInformers(kc: KubeConfig, config: ControllerConfig, log: Logger, me
   // Only Secrets the operator manages are cached (label selector): never every Secret in the cluster.
   const secrets = namespaces.map((ns) => new ResilientInformer<V1Secret>(
     kc,
-    ns === undefined ? "/api/v1/secrets" : `/api/v1/namespaces/${ns}/secrets`,
-    () => (ns === undefined ? core.listSecretForAllNamespaces({ labelSelector: selector }) : core.listNamespacedSecret({ namespace: ns, labelSelector: selector })),
+    {
+      path: ns === undefined ? "/api/v1/secrets" : `/api/v1/namespaces/${ns}/secrets`,
+      list: () => (ns === undefined ? core.listSecretForAllNamespaces({ labelSelector: selector }) : core.listNamespacedSecret({ namespace: ns, labelSelector: selector })),
+      labelSelector: selector,
+    },
     { onChange: ownerOf, onDelete: ownerOf, onError: onError("secrets") },
     systemClock,
-    selector,
   ));
   const onProvider = (p: KubernetesObject): void => {
     const name = p.metadata?.name ?? "";
@@ -156,8 +160,10 @@ function makeInformers(kc: KubeConfig, config: ControllerConfig, log: Logger, me
   };
   const providers = new ResilientInformer<KeyProviderObject & KubernetesObject>(
     kc,
-    `/apis/${GROUP}/${VERSION}/${PLURAL_KEY_PROVIDERS}`,
-    () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL_KEY_PROVIDERS }) as Promise<KubernetesListObject<KeyProviderObject & KubernetesObject>>,
+    {
+      path: `/apis/${GROUP}/${VERSION}/${PLURAL_KEY_PROVIDERS}`,
+      list: () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL_KEY_PROVIDERS }) as Promise<KubernetesListObject<KeyProviderObject & KubernetesObject>>,
+    },
     { onChange: onProvider, onDelete: onProvider, onError: onError("keyproviders") },
     systemClock,
   );

@@ -21,7 +21,7 @@ type AnyComponent = Component<unknown>;
 
 /** All components in start order; `only` (e.g. from TESTBED_COMPONENTS) selects a subset for development. */
 export function selectComponents(only?: string): AnyComponent[] {
-  const all: AnyComponent[] = [kube as AnyComponent, ...COMPONENTS_EXTRA];
+  const all: AnyComponent[] = [kube, ...COMPONENTS_EXTRA];
   if (only === undefined || only.trim() === "") return all;
   const wanted = new Set(only.split(",").map((s) => s.trim()));
   const unknown = [...wanted].filter((n) => !all.some((c) => c.name === n));

@@ -60,10 +60,7 @@ export class Reconciler {
       throw new KeyVersionBelowFloorError(`envelope is wrapped by key version ${envelope.keyVersion}, below KeyProvider "${provider.name}" minVersion ${provider.minVersion ?? ""}`);
     }
     const target = secretName(validated);
-    const live = await this.deps.secrets.get(namespace, target);
-    if (live !== undefined && !isOwnedBy(live, validated) && validated.metadata.annotations?.[ANNOTATION_ADOPT] !== "true") {
-      throw new NotOwnedError(`Secret ${namespace}/${target} exists and is not managed by this EncryptedSecret; set annotation ${ANNOTATION_ADOPT}: "true" to adopt it`);
-    }
+    const live = await this.liveSecret(validated, target);
     // One message for every success, so a resync that changes nothing does not rewrite status.
     const ready: Outcome = { kind: "ready", keyVersion: envelope.keyVersion, secretName: target, sourceHash: sourceHash(validated), message: `Secret ${namespace}/${target} is up to date (key version ${envelope.keyVersion})` };
     if (live !== undefined && isUpToDate(live, validated)) return ready;
@@ -76,6 +73,16 @@ export class Reconciler {
     this.deps.metrics.secretWrites.inc({ operation: "apply" });
     log.info({ [LOG_KEYS.keyVersion]: envelope.keyVersion }, live === undefined ? "Created Secret" : "Updated Secret");
     return ready;
+  }
+
+  /** The Secret there now, if the operator may write it; NotOwned for a foreign one unless adoption is asked for. */
+  private async liveSecret(es: EncryptedSecret, target: string): Promise<SecretObject | undefined> {
+    const namespace = es.metadata.namespace ?? "";
+    const live = await this.deps.secrets.get(namespace, target);
+    if (live !== undefined && !isOwnedBy(live, es) && es.metadata.annotations?.[ANNOTATION_ADOPT] !== "true") {
+      throw new NotOwnedError(`Secret ${namespace}/${target} exists and is not managed by this EncryptedSecret; set annotation ${ANNOTATION_ADOPT}: "true" to adopt it`);
+    }
+    return live;
   }
 
   private async checkNamespace(provider: ResolvedProvider, namespace: string): Promise<void> {

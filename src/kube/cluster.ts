@@ -1,7 +1,7 @@
 // client-node implementations of the controller's ports (src/controller/ports.ts): the only place
 // that turns controller intentions into Kubernetes API calls.
 import { randomBytes } from "node:crypto";
-import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject, type V1Secret } from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import { FIELD_MANAGER, GROUP, PLURAL_ENCRYPTED_SECRETS, VERSION } from "../api/v1alpha1/constants.ts";
 import type { EncryptedSecret, EncryptedSecretStatus } from "../api/v1alpha1/types.ts";
 import type { SecretObject } from "../controller/desired-secret.ts";
@@ -35,7 +35,7 @@ export class KubeSecretAccess implements SecretAccess {
 
   async apply(secret: SecretObject): Promise<void> {
     try {
-      await this.objects.patch(secret as KubernetesObject, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      await this.objects.patch(secret, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     } catch (err) {
       throw new ApiServerError(`applying Secret ${secret.metadata.namespace}/${secret.metadata.name}`, err);
     }

@@ -10,6 +10,13 @@ export interface InformerEvents<T> {
   onError?(err: unknown, restartInMs: number): void;
 }
 
+/** What to list and watch: the API path, the list call, and an optional label selector. */
+export interface InformerSource<T extends KubernetesObject> {
+  readonly path: string;
+  readonly list: () => Promise<KubernetesListObject<T>>;
+  readonly labelSelector?: string;
+}
+
 export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): readonly T[];
@@ -24,9 +31,9 @@ export class ResilientInformer<T extends KubernetesObject> implements Cache<T> {
   synced = false;
   restarts = 0;
 
-  constructor(kc: KubeConfig, path: string, list: () => Promise<KubernetesListObject<T>>, events: InformerEvents<T>, clock: Clock, labelSelector?: string) {
+  constructor(kc: KubeConfig, source: InformerSource<T>, events: InformerEvents<T>, clock: Clock) {
     this.clock = clock;
-    this.informer = makeInformer<T>(kc, path, list, labelSelector);
+    this.informer = makeInformer<T>(kc, source.path, source.list, source.labelSelector);
     this.informer.on("add", (o) => events.onChange(o));
     this.informer.on("update", (o) => events.onChange(o));
     this.informer.on("delete", (o) => events.onDelete(o));

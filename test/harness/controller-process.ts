@@ -69,8 +69,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (!line.startsWith(name)) continue;
     const match = /^([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)/.exec(line);
     if (match?.[1] !== name) continue;
-    const got = Object.fromEntries([...(match[3] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(match[4]);
+    const got = new Map([...(match[3] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((m): [string, string] => [m[1] ?? "", m[2] ?? ""]));
+    if (Object.entries(labels).every(([k, v]) => got.get(k) === v)) sum += Number(match[4]);
   }
   return sum;
 }

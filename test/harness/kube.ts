@@ -44,7 +44,7 @@ export async function ensureNamespace(kc: KubeConfig, name: string): Promise<voi
 export async function serviceAccountKubeconfig(namespace: string, name: string, rbac: readonly KubernetesObject[] = []): Promise<string> {
   const admin = adminKubeConfig();
   await ensureNamespace(admin, namespace);
-  await applyAll(admin, [{ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } } as KubernetesObject, ...rbac]);
+  await applyAll(admin, [{ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } }, ...rbac]);
   const core = admin.makeApiClient(CoreV1Api);
   const token = await core.createNamespacedServiceAccountToken({
     name,

@@ -10,5 +10,5 @@ export function testbed(): TestbedInfo {
 export function requireComponent<K extends keyof ExtraInfo>(name: K): ExtraInfo[K] {
   const part = (testbed() as Partial<ExtraInfo>)[name];
   if (part === undefined) throw new Error(`testbed component "${String(name)}" is not running (TESTBED_COMPONENTS excludes it?)`);
-  return part as ExtraInfo[K];
+  return part;
 }
