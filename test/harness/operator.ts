@@ -10,7 +10,8 @@ import { installCrds } from "./crds.ts";
 import { adminKubeConfig, applyAll, ensureNamespace, parseManifests, serviceAccountKubeconfig } from "./kube.ts";
 
 export const OPERATOR_NAMESPACE = "envelope-system";
-export const RELEASE = "envelope";
+// Not "envelope": that release name is left to the helm install test, which adopts the CRDs.
+export const RELEASE = "envelope-it";
 
 const RBAC_KINDS = new Set(["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]);
 
