@@ -5,7 +5,7 @@ import pino from "pino";
 import { seal } from "../envelope/index.ts";
 import type { EncryptedSecret } from "../api/v1alpha1/types.ts";
 import type { KeyProvider } from "../api/v1alpha1/key-provider.ts";
-import { ANNOTATION_ADOPT } from "../api/v1alpha1/constants.ts";
+import { ANNOTATION_ADOPT, ANNOTATION_KEEP_SECRET } from "../api/v1alpha1/constants.ts";
 import { createMetrics } from "../observability/metrics.ts";
 import { DekCache } from "./dek-cache.ts";
 import { CachingProviderResolver } from "./providers.ts";
@@ -192,6 +192,18 @@ describe("Reconciler", () => {
     await h.reconciler.reconcile("app", "db");
     expect(h.cluster.writes.delete).toBe(1);
     expect(h.cluster.secrets.get("app/db")?.type).toBe("kubernetes.io/basic-auth");
+  });
+
+  it("writes no ownerReference when the EncryptedSecret asks to keep its Secret, and still manages it", async () => {
+    const h = harness(backend);
+    const es = await sealed(backend);
+    es.metadata.annotations = { [ANNOTATION_KEEP_SECRET]: "true" };
+    h.cluster.putEncryptedSecret(es);
+    await h.reconciler.reconcile("app", "db");
+    expect(h.cluster.secrets.get("app/db")?.metadata.ownerReferences).toBeUndefined();
+    await h.reconciler.reconcile("app", "db");
+    expect(h.cluster.writes.apply).toBe(1);
+    expect(ready(h.cluster.encryptedSecrets.get("app/db"))).toMatchObject({ reason: "Synced" });
   });
 
   it("does nothing for an object that is gone", async () => {
