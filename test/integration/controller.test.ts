@@ -158,6 +158,14 @@ describe("controller on a real apiserver", () => {
     expect(text).not.toMatch(/resource_name=|namespace="it-/);
   });
 
+  it("counts objects per KEK version for the retirement inventory", async () => {
+    const count = await eventually(async () => {
+      const n = await controller.metric("envelope_objects_per_key_version", { provider: PROVIDER, key: "app", version: "1" });
+      return n > 0 ? n : undefined;
+    }, "the inventory gauge to be published", 30_000);
+    expect(count).toBeGreaterThan(0);
+  });
+
   it("runs with nothing broader than the chart grants", async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(operatorKubeconfig);
