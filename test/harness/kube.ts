@@ -3,7 +3,6 @@
 // TokenRequest API — so the controller under test runs with exactly the RBAC it is given.
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { tmpdir } from "node:os";
 import { setTimeout as delay } from "node:timers/promises";
 import { KubeConfig, KubernetesObjectApi, CoreV1Api, PatchStrategy, loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
 import { testbed } from "./testbed.ts";
@@ -53,7 +52,8 @@ export async function serviceAccountKubeconfig(namespace: string, name: string, 
   });
   const cluster = admin.getCurrentCluster();
   if (cluster === null || token.status?.token === undefined) throw new Error("TokenRequest returned no token");
-  const file = join(mkdtempSync(join(tmpdir(), "envelope-sa-")), "kubeconfig");
+  // Inside the testbed's directory, so `down` removes it with everything else.
+  const file = join(mkdtempSync(join(testbed().dir, "sa-")), "kubeconfig");
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: "testbed", server: cluster.server, caFile: testbed().kube.caFile, skipTLSVerify: false }],
