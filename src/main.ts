@@ -63,7 +63,7 @@ async function run(config: ControllerConfig): Promise<number> {
   const esCache = union(informers.encryptedSecrets);
   const source = { get: (ns: string, name: string) => esCache.get(name, ns), list: () => esCache.list() };
   const factory = createBackendFactory({ readSecret: secretDataReader(kc), log });
-  const resolver = (wiring.resolver = new CachingProviderResolver({ get: (name) => informers.providers.get(name) }, async (p) => instrumentBackend(await factory(p), metrics)));
+  const resolver = (wiring.resolver = new CachingProviderResolver({ get: (name) => informers.providers.get(name) }, async (p) => instrumentBackend(await factory(p), metrics), { clock, intervalMs: config.versionPollIntervalMs }));
   const reconciler = new Reconciler({
     encryptedSecrets: source,
     secrets: new KubeSecretAccess(kc, union(informers.secrets)),

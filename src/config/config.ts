@@ -21,6 +21,7 @@ export interface ControllerConfig {
   readonly dekCacheSize: number;
   readonly dekCacheTtlMs: number;
   readonly resyncPeriodMs: number;
+  readonly versionPollIntervalMs: number;
   readonly watchNamespaces: readonly string[];
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
@@ -49,6 +50,7 @@ Flags:
   --dek-cache-size N                unwrapped data keys kept in memory (default 10000; 0 disables)
   --dek-cache-ttl DURATION          how long one is kept (default 1h; e.g. 30s, 10m, 2h)
   --resync-period DURATION          re-check every object this often (default 10m)
+  --version-poll-interval DURATION  how long a resolved "latest" KEK version is trusted (default 5m)
   --watch-namespaces NS,NS          only these namespaces (default: all)
   --log-level LEVEL                 trace|debug|info|warn|error (default info)
   --shutdown-timeout DURATION       how long SIGTERM waits for in-flight reconciles (default 30s)
@@ -66,6 +68,7 @@ const OPTIONS = {
   "dek-cache-size": { type: "string", default: "10000" },
   "dek-cache-ttl": { type: "string", default: "1h" },
   "resync-period": { type: "string", default: "10m" },
+  "version-poll-interval": { type: "string", default: "5m" },
   "watch-namespaces": { type: "string", default: "" },
   "log-level": { type: "string", default: "info" },
   "shutdown-timeout": { type: "string", default: "30s" },
@@ -91,6 +94,7 @@ export function parseControllerArgs(argv: readonly string[], env: Readonly<Recor
     dekCacheSize: positiveInt("--dek-cache-size", values["dek-cache-size"], problems, 0),
     dekCacheTtlMs: duration("--dek-cache-ttl", values["dek-cache-ttl"], problems),
     resyncPeriodMs: duration("--resync-period", values["resync-period"], problems),
+    versionPollIntervalMs: duration("--version-poll-interval", values["version-poll-interval"], problems),
     watchNamespaces: values["watch-namespaces"].split(",").map((s) => s.trim()).filter((s) => s !== ""),
     logLevel: level(values["log-level"], problems),
     shutdownTimeoutMs: duration("--shutdown-timeout", values["shutdown-timeout"], problems),

@@ -5,6 +5,7 @@ import type { KeyBackend } from "../kms/types.ts";
 import { UnknownProviderError } from "../errors.ts";
 import type { KeyProvider } from "../api/v1alpha1/key-provider.ts";
 import { matchesSelector } from "./label-selector.ts";
+import type { Clock } from "./clock.ts";
 
 export type KeyProviderObject = KeyProvider;
 
@@ -15,6 +16,8 @@ export interface ResolvedProvider {
   /** Whether `allowsNamespace` needs the namespace's labels at all (no selector: everyone may). */
   readonly restrictsNamespaces: boolean;
   allowsNamespace(labels: Readonly<Record<string, string>>): boolean;
+  /** What "latest" resolves to for `key`, asked of the backend at most once per poll interval. */
+  currentVersion(key: string): Promise<string>;
 }
 
 export interface ProviderResolver {
@@ -32,14 +35,22 @@ interface Entry {
   readonly resolved: Promise<ResolvedProvider>;
 }
 
+export interface VersionPolling {
+  readonly clock: Clock;
+  /** How long a resolved "latest" version is trusted before the backend is asked again. */
+  readonly intervalMs: number;
+}
+
 export class CachingProviderResolver implements ProviderResolver {
   private readonly entries = new Map<string, Entry>();
   private readonly source: ProviderSource;
   private readonly factory: BackendFactory;
+  private readonly polling: VersionPolling;
 
-  constructor(source: ProviderSource, factory: BackendFactory) {
+  constructor(source: ProviderSource, factory: BackendFactory, polling: VersionPolling) {
     this.source = source;
     this.factory = factory;
+    this.polling = polling;
   }
 
   resolve(name: string): Promise<ResolvedProvider> {
@@ -77,12 +88,21 @@ export class CachingProviderResolver implements ProviderResolver {
   private async build(provider: KeyProviderObject): Promise<ResolvedProvider> {
     const backend = await this.factory(provider);
     const selector = provider.spec.allowedNamespaces;
+    const versions = new Map<string, { version: string; at: number }>();
+    const { clock, intervalMs } = this.polling;
     return {
       name: provider.metadata.name,
       backend,
       minVersion: provider.spec.minVersion,
       restrictsNamespaces: selector !== undefined,
       allowsNamespace: (labels) => matchesSelector(selector, labels),
+      currentVersion: async (key) => {
+        const cached = versions.get(key);
+        if (cached !== undefined && clock.now() - cached.at < intervalMs) return cached.version;
+        const version = await backend.currentVersion(key);
+        versions.set(key, { version, at: clock.now() });
+        return version;
+      },
     };
   }
 }

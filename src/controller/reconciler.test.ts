@@ -40,7 +40,7 @@ function harness(backend: MemoryBackend, kp: KeyProvider | null = provider()) {
     encryptedSecrets: cluster.source(),
     secrets: cluster.secretAccess(),
     namespaces: cluster,
-    providers: new CachingProviderResolver({ get: (n) => (kp !== null && n === kp.metadata.name ? kp : undefined) }, async () => backend),
+    providers: new CachingProviderResolver({ get: (n) => (kp !== null && n === kp.metadata.name ? kp : undefined) }, async () => backend, { clock, intervalMs: 60_000 }),
     dekCache: new DekCache(100, 60_000, clock),
     reporter: new StatusReporter(cluster, cluster, clock, metrics, log),
     metrics,

@@ -3,19 +3,19 @@
 // backend it talks to.
 import { createHash, randomUUID } from "node:crypto";
 import type { EncryptedSecret, EnvelopeSpec } from "../api/v1alpha1/types.ts";
-import { ANNOTATION_ADOPT } from "../api/v1alpha1/constants.ts";
+import { ANNOTATION_ADOPT, LATEST_VERSION } from "../api/v1alpha1/constants.ts";
 import { isOperatorError, KeyVersionBelowFloorError, NamespaceNotAllowedError, NotOwnedError } from "../errors.ts";
-import { bindingFor, checkBinding, openWithKey, parseSpec, unwrapDek } from "../envelope/index.ts";
+import { bindingFor, checkBinding, openWithKey, parseSpec, rewrapEnvelope, unwrapDek } from "../envelope/index.ts";
 import type { Logger } from "../observability/logger.ts";
 import { LOG_KEYS } from "../observability/logger.ts";
 import type { ControllerMetrics } from "../observability/metrics.ts";
 import type { DekCache } from "./dek-cache.ts";
 import { desiredSecret, isOwnedBy, isUpToDate, needsRecreate, secretName, sourceHash, type SecretObject } from "./desired-secret.ts";
-import { effectiveEnvelope, isBelowFloor } from "./key-version.ts";
+import { effectiveEnvelope, envelopeDigest, isBelowFloor } from "./key-version.ts";
 import type { EncryptedSecretSource, NamespaceLookup, SecretAccess } from "./ports.ts";
 import type { ProviderResolver, ResolvedProvider } from "./providers.ts";
 import type { Reporter } from "./reporter.ts";
-import type { Outcome } from "./status.ts";
+import type { Outcome, StatusEnvelope } from "./status.ts";
 
 export interface ReconcilerDeps {
   readonly encryptedSecrets: EncryptedSecretSource;
@@ -55,24 +55,50 @@ export class Reconciler {
     const validated: EncryptedSecret = { ...es, spec };
     const provider = await this.deps.providers.resolve(spec.keyRef.provider);
     await this.checkNamespace(provider, namespace);
-    const envelope = effectiveEnvelope(validated);
-    if (isBelowFloor(envelope.keyVersion, provider.minVersion)) {
-      throw new KeyVersionBelowFloorError(`envelope is wrapped by key version ${envelope.keyVersion}, below KeyProvider "${provider.name}" minVersion ${provider.minVersion ?? ""}`);
-    }
+    const current = effectiveEnvelope(validated);
+    checkFloor(provider, current.keyVersion, "the envelope is wrapped by key");
     const target = secretName(validated);
     const live = await this.liveSecret(validated, target);
-    // One message for every success, so a resync that changes nothing does not rewrite status.
-    const ready: Outcome = { kind: "ready", keyVersion: envelope.keyVersion, secretName: target, sourceHash: sourceHash(validated), message: `Secret ${namespace}/${target} is up to date (key version ${envelope.keyVersion})` };
-    if (live !== undefined && isUpToDate(live, validated)) return ready;
-    const desired = await this.materialize(validated, envelope, provider);
+    if (live === undefined || !isUpToDate(live, validated)) await this.write(validated, current, provider, live, log);
+    // The Secret is right before the envelope is touched: a failed rotation never costs the Secret.
+    const rotation = await this.rotate(validated, current, provider, log);
+    const pending = rotation.envelope !== undefined;
+    // One message per state, so a resync that changes nothing does not rewrite status.
+    const message = pending
+      ? `Secret ${namespace}/${target} is up to date; the data key is rewrapped to key version ${rotation.keyVersion} in status until git has it (envelope pull)`
+      : `Secret ${namespace}/${target} is up to date (key version ${rotation.keyVersion})`;
+    return { kind: "ready", reason: pending ? "RewrapPending" : "Synced", keyVersion: rotation.keyVersion, secretName: target, sourceHash: sourceHash(validated), message, envelope: rotation.envelope };
+  }
+
+  private async write(es: EncryptedSecret, envelope: EnvelopeSpec, provider: ResolvedProvider, live: SecretObject | undefined, log: Logger): Promise<void> {
+    const namespace = es.metadata.namespace ?? "";
+    const desired = await this.materialize(es, envelope, provider);
     if (live !== undefined && needsRecreate(live, desired)) {
-      await this.deps.secrets.delete(namespace, target);
+      await this.deps.secrets.delete(namespace, desired.metadata.name);
       this.deps.metrics.secretWrites.inc({ operation: "delete" });
     }
     await this.deps.secrets.apply(desired);
     this.deps.metrics.secretWrites.inc({ operation: "apply" });
     log.info({ [LOG_KEYS.keyVersion]: envelope.keyVersion }, live === undefined ? "Created Secret" : "Updated Secret");
-    return ready;
+  }
+
+  /**
+   * Brings the envelope in use to the requested KEK version without touching the data: unwrap and
+   * wrap again (or the backend's own rewrap), verified against the key commitment, kept in status
+   * (which GitOps does not own) keyed to the spec envelope it replaces — so re-applying the old
+   * manifest from git does not trigger another rewrap, and git catching up makes it unnecessary.
+   */
+  private async rotate(es: EncryptedSecret, current: EnvelopeSpec, provider: ResolvedProvider, log: Logger): Promise<{ keyVersion: string; envelope: StatusEnvelope | undefined }> {
+    const { keyRef, envelope: inSpec } = es.spec;
+    const requested = keyRef.version === LATEST_VERSION ? await provider.currentVersion(keyRef.key) : keyRef.version;
+    if (inSpec.key === keyRef.key && inSpec.keyVersion === requested) return { keyVersion: requested, envelope: undefined };
+    const inStatus = es.status?.envelope;
+    if (current.key === keyRef.key && current.keyVersion === requested && inStatus !== undefined) return { keyVersion: requested, envelope: inStatus };
+    checkFloor(provider, requested, "the requested key");
+    const binding = bindingFor(es.spec.scope, es.metadata.namespace ?? "", es.metadata.name);
+    const next = await rewrapEnvelope(provider.backend, current, { key: keyRef.key, version: requested }, binding);
+    log.info({ [LOG_KEYS.keyVersion]: next.keyVersion, from_key_version: current.keyVersion }, "Rewrapped data key");
+    return { keyVersion: next.keyVersion, envelope: { ...next, replaces: envelopeDigest(inSpec) } };
   }
 
   /** The Secret there now, if the operator may write it; NotOwned for a foreign one unless adoption is asked for. */
@@ -121,6 +147,12 @@ export class Reconciler {
     dek.fill(0);
     this.deps.dekCache.set(id, owned);
     return owned;
+  }
+}
+
+function checkFloor(provider: ResolvedProvider, version: string, what: string): void {
+  if (isBelowFloor(version, provider.minVersion)) {
+    throw new KeyVersionBelowFloorError(`${what} version ${version}, below KeyProvider "${provider.name}" minVersion ${provider.minVersion ?? ""}`);
   }
 }
 

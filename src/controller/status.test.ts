@@ -9,7 +9,7 @@ const es = (status?: EncryptedSecret["status"]): EncryptedSecret => ({
   spec: { keyRef: { provider: "p", key: "k", version: "1" }, scope: "strict", envelope: { format: "v1", key: "k", keyVersion: "1", algorithm: "A256GCM", wrappedKey: "", commitment: "" }, encryptedData: {} },
   ...(status === undefined ? {} : { status }),
 });
-const ready: Outcome = { kind: "ready", keyVersion: "1", secretName: "db", sourceHash: "h", message: "Secret app/db is up to date" };
+const ready: Outcome = { kind: "ready", reason: "Synced", keyVersion: "1", secretName: "db", sourceHash: "h", message: "Secret app/db is up to date", envelope: undefined };
 const t0 = new Date("2026-01-01T00:00:00Z");
 const t1 = new Date("2026-01-01T00:01:00Z");
 

@@ -1,11 +1,23 @@
 // Pure status computation: the outcome of one reconcile → the EncryptedSecret's status, with
 // kstatus-compatible conditions (Ready; Reconciling and Stalled only while they are true).
 import type { Condition, EncryptedSecret, EncryptedSecretStatus } from "../api/v1alpha1/types.ts";
+
+export type StatusEnvelope = NonNullable<EncryptedSecretStatus["envelope"]>;
 import type { Reason } from "../api/v1alpha1/conditions.ts";
 import type { RetryClass } from "../errors.ts";
 
 export type Outcome =
-  | { readonly kind: "ready"; readonly keyVersion: string; readonly secretName: string; readonly sourceHash: string; readonly message: string }
+  | {
+      readonly kind: "ready";
+      /** RewrapPending: the Secret is right, and the envelope in use is a rewrapped one in status that git does not have yet. */
+      readonly reason: "Synced" | "RewrapPending";
+      readonly keyVersion: string;
+      readonly secretName: string;
+      readonly sourceHash: string;
+      readonly message: string;
+      /** The rewrapped envelope to keep in status, or undefined to drop it (spec is current). */
+      readonly envelope: StatusEnvelope | undefined;
+    }
   | { readonly kind: "failed"; readonly reason: Reason; readonly retry: RetryClass; readonly message: string };
 
 export function nextStatus(es: EncryptedSecret, outcome: Outcome, now: Date): EncryptedSecretStatus {
@@ -18,6 +30,8 @@ export function nextStatus(es: EncryptedSecret, outcome: Outcome, now: Date): En
     status.keyVersion = outcome.keyVersion;
     status.secretName = outcome.secretName;
     status.dataHash = outcome.sourceHash;
+    if (outcome.envelope === undefined) delete status.envelope;
+    else status.envelope = outcome.envelope;
   }
   return status;
 }
@@ -25,7 +39,7 @@ export function nextStatus(es: EncryptedSecret, outcome: Outcome, now: Date): En
 type ConditionSpec = Omit<Condition, "lastTransitionTime" | "observedGeneration">;
 
 function readyConditions(outcome: Extract<Outcome, { kind: "ready" }>): ConditionSpec[] {
-  return [{ type: "Ready", status: "True", reason: "Synced", message: outcome.message }];
+  return [{ type: "Ready", status: "True", reason: outcome.reason, message: outcome.message }];
 }
 
 function failedConditions(outcome: Extract<Outcome, { kind: "failed" }>): ConditionSpec[] {

@@ -62,7 +62,8 @@ export class KubeStatusWriter implements StatusWriter {
     try {
       // A merge patch of the status subresource: it never touches spec (which GitOps owns).
       await this.custom.patchNamespacedCustomObjectStatus(
-        { group: GROUP, version: VERSION, plural: PLURAL_ENCRYPTED_SECRETS, namespace, name: es.metadata.name, body: { status } },
+        // `envelope: null` removes a rewrapped envelope that git has caught up with (merge-patch semantics).
+        { group: GROUP, version: VERSION, plural: PLURAL_ENCRYPTED_SECRETS, namespace, name: es.metadata.name, body: { status: { ...status, envelope: status.envelope ?? null } } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
     } catch (err) {

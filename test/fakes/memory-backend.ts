@@ -20,6 +20,11 @@ export class MemoryBackend implements KeyBackend {
     this.versions.set(version, randomBytes(32));
   }
 
+  /** Like disabling a KEK version in a KMS: it can no longer wrap or unwrap. */
+  removeVersion(version: string): void {
+    this.versions.delete(version);
+  }
+
   async wrap(dek: Uint8Array, kek: KekRef, binding: KeyBinding): Promise<WrappedKey> {
     this.calls.wrap++;
     const key = this.key(kek.version);

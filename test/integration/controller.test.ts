@@ -158,6 +158,24 @@ describe("controller on a real apiserver", () => {
     expect(text).not.toMatch(/resource_name=|namespace="it-/);
   });
 
+  it("rewraps on a key version bump into status without rewriting the Secret, and drops it once git has it", async () => {
+    const ns = await namespace();
+    const sealed = await sealer.seal(ns, "db", { password: VALUE });
+    await es.apply(sealed);
+    await readyCondition(ns, "db", "Synced");
+    const before = await readSecret(ns, "db");
+    await es.apply({ ...sealed, spec: { ...sealed.spec, keyRef: { ...sealed.spec.keyRef, version: "2" } } });
+    const rewrapped = await readyCondition(ns, "db", "RewrapPending");
+    expect(rewrapped.status?.keyVersion).toBe("2");
+    expect(rewrapped.status?.envelope).toMatchObject({ keyVersion: "2", commitment: sealed.spec.envelope.commitment });
+    expect((await readSecret(ns, "db"))?.metadata?.resourceVersion).toBe(before?.metadata?.resourceVersion);
+    const { replaces: _replaces, ...pulled } = rewrapped.status!.envelope!;
+    await es.apply({ ...sealed, spec: { ...sealed.spec, keyRef: { ...sealed.spec.keyRef, version: "2" }, envelope: pulled } });
+    const caughtUp = await readyCondition(ns, "db", "Synced");
+    expect(caughtUp.status?.envelope).toBeUndefined();
+    expect(caughtUp.status?.keyVersion).toBe("2");
+  });
+
   it("counts objects per KEK version for the retirement inventory", async () => {
     const count = await eventually(async () => {
       const n = await controller.metric("envelope_objects_per_key_version", { provider: PROVIDER, key: "app", version: "1" });
