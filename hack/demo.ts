@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, PatchStrategy, loadAllYaml, type KubernetesObject } from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { down, selectComponents, up } from "./testbed/testbed.ts";
+import { down, selectComponents, up } from "./lib/testbed/testbed.ts";
 import { helmTemplate } from "./tools/helm.ts";
 import { seal } from "../src/envelope/index.ts";
 import { LocalBackend } from "../src/kms/local/local.ts";
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     say("Installing the CRDs and the Helm chart's ServiceAccount + RBAC (helm template)");
     const crds = readdirSync("crds").flatMap((f) => loadAllYaml(readFileSync(join("crds", f), "utf8")) as KubernetesObject[]);
     const chart = (loadAllYaml(await helmTemplate("envelope", NS)) as KubernetesObject[]).filter((o) => ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"].includes(o.kind ?? ""));
-    await apply(admin, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } } as KubernetesObject, ...crds, ...chart]);
+    await apply(admin, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: NS } }, ...crds, ...chart]);
 
     say("Creating a local KEK (32 random bytes in a Secret) and KeyProvider \"local-dev\"");
     const kek = randomBytes(32);
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const spec = await seal(backend, { key: "app", version: "1" }, { scope: "strict", namespace: "default", name: "db", template: { type: "Opaque" }, data: { password: Buffer.from("s3cr3t") } });
     const es = { apiVersion: "envelope.dev/v1alpha1", kind: "EncryptedSecret", metadata: { name: "db", namespace: "default" }, spec: { keyRef: { provider: "local-dev", key: "app", version: "1" }, ...spec } };
     console.log(stringify(es).replace(/^/gm, "    "));
-    await apply(admin, [es as KubernetesObject]);
+    await apply(admin, [es]);
 
     say("Starting the controller as the chart's ServiceAccount");
     const sa = chart.find((o) => o.kind === "ServiceAccount")!.metadata!.name!;

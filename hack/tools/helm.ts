@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { testbedPaths } from "../testbed/paths.ts";
-import { run } from "../testbed/process.ts";
-import { HELM_VERSION, KUBERNETES_VERSION } from "../testbed/versions.ts";
+import { testbedPaths } from "../lib/testbed/paths.ts";
+import { run } from "../lib/testbed/process.ts";
+import { HELM_VERSION, KUBERNETES_VERSION } from "../lib/testbed/versions.ts";
 
 const MODULE = "helm.sh/helm/v3";
 

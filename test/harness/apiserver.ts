@@ -1,7 +1,7 @@
 // Restarts the testbed's kube-apiserver with the same flags (etcd keeps the data), for tests of how
 // the controller rides out an API server outage.
 import { readFileSync, readdirSync } from "node:fs";
-import { isAlive, startDaemon, stopDaemon } from "../../hack/testbed/process.ts";
+import { isAlive, startDaemon, stopDaemon } from "../../hack/lib/testbed/process.ts";
 import { testbed } from "./testbed.ts";
 import { adminKubeConfig, eventually } from "./kube.ts";
 import { VersionApi } from "@kubernetes/client-node";

@@ -2,7 +2,7 @@
 // own kubeconfig (a ServiceAccount token), own health/metrics ports, logs captured for assertions.
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { freePort } from "../../hack/testbed/ports.ts";
+import { freePort } from "../../hack/lib/testbed/ports.ts";
 import { eventually } from "./kube.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");

@@ -4,8 +4,8 @@
 // ENVELOPE_TESTBED=reuse uses a testbed already started with `hack/testbed up` (faster iteration).
 import type { TestProject } from "vitest/node";
 import { join } from "node:path";
-import { testbedPaths } from "../../hack/testbed/paths.ts";
-import { down, isRunning, readState, selectComponents, up, type TestbedInfo } from "../../hack/testbed/testbed.ts";
+import { testbedPaths } from "../../hack/lib/testbed/paths.ts";
+import { down, isRunning, readState, selectComponents, up, type TestbedInfo } from "../../hack/lib/testbed/testbed.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

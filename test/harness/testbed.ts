@@ -1,7 +1,7 @@
 // Access to the testbed from inside a test file, with a clear failure when a component was not started.
 import { inject } from "vitest";
-import type { TestbedInfo } from "../../hack/testbed/testbed.ts";
-import type { ExtraInfo } from "../../hack/testbed/components/index.ts";
+import type { TestbedInfo } from "../../hack/lib/testbed/testbed.ts";
+import type { ExtraInfo } from "../../hack/lib/testbed/components/index.ts";
 
 export function testbed(): TestbedInfo {
   return inject("testbed");

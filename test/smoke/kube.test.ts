@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi, type KubernetesObject } from "@kubernetes/client-node";
-import { KUBERNETES_VERSION } from "../../hack/testbed/versions.ts";
+import { KUBERNETES_VERSION } from "../../hack/lib/testbed/versions.ts";
 import { adminKubeConfig, applyAll, ensureNamespace, eventually, serviceAccountKubeconfig, statusCode } from "../harness/kube.ts";
 
 const NS = "smoke-kube";

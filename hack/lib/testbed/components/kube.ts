@@ -33,7 +33,7 @@ export function kubeBinDir(cache: string): string {
 async function build(ctx: BuildContext): Promise<void> {
   const bin = kubeBinDir(ctx.cache);
   if (BINARIES.every((b) => existsSync(join(bin, b)))) return;
-  const repo = join(import.meta.dirname, "..", "..", "..");
+  const repo = join(import.meta.dirname, "..", "..", "..", "..");
   const staging = `${bin}.partial`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { testbedPaths } from "./paths.ts";
 import { buildAll, down, envExports, isRunning, readState, selectComponents, up, writeState } from "./testbed.ts";
 import { ComponentError } from "./process.ts";
-import { ensureHelm } from "../tools/helm.ts";
+import { ensureHelm } from "../../tools/helm.ts";
 
 const log = (message: string): void => console.error(`[testbed] ${message}`);
 

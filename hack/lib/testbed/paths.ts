@@ -12,7 +12,7 @@ export interface TestbedPaths {
 
 export function testbedPaths(env: NodeJS.ProcessEnv): TestbedPaths {
   const cache = env.ENVELOPE_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "envelope-operator");
-  return { cache: resolve(cache), repo: resolve(import.meta.dirname, "..", "..") };
+  return { cache: resolve(cache), repo: resolve(import.meta.dirname, "..", "..", "..") };
 }
 
 export function defaultRunRoot(): string {
