@@ -102,6 +102,23 @@ describe("rotation", () => {
     expect(t.cluster.writes.apply).toBe(1);
   });
 
+  it("is crash-safe: if storing the rewrapped envelope fails, the object still decrypts from spec and the rewrap completes later", async () => {
+    const t = await setup();
+    t.es.spec.keyRef.version = "2";
+    const patch = t.cluster.patchStatus.bind(t.cluster);
+    t.cluster.patchStatus = async () => {
+      throw new Error("controller died before the status write");
+    };
+    await expect(t.r.reconcile("app", "db")).rejects.toThrow(/died/);
+    expect(t.stored().status?.envelope).toBeUndefined();
+    // Restart: a new reconciler with a cold DEK cache; the Secret is gone too, to prove spec still decrypts.
+    t.cluster.patchStatus = patch;
+    t.cluster.secrets.delete("app/db");
+    await t.reconciler().reconcile("app", "db");
+    expect(value(t)).toBe("rotation-value");
+    expect(t.stored().status?.envelope?.keyVersion).toBe("2");
+  });
+
   it("refuses a version that does not exist with a clear reason, and keeps the Secret and envelope", async () => {
     const t = await setup();
     t.es.spec.keyRef.version = "9";
