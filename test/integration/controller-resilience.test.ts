@@ -102,6 +102,17 @@ describe("controller resilience", () => {
     await eventually(async () => ((await b.metric("envelope_leader")) === 1 ? true : undefined), "the standby to take the released lease", 10_000);
   });
 
+  it("reconciles only the namespaces given with --watch-namespaces", async () => {
+    const [watched, ignored] = [await namespace(), await namespace()];
+    await controller([`--watch-namespaces=${watched}`]);
+    await es.apply(await sealer.seal(ignored, "db", { password: VALUE }));
+    await es.apply(await sealer.seal(watched, "db", { password: VALUE }));
+    await waitReason(watched, "Synced");
+    // The watched object is done, so the controller has processed its queue; the other one never had a status.
+    expect((await es.get(ignored, "db")).status).toBeUndefined();
+    expect(await secretValue(ignored)).toBeUndefined();
+  });
+
   it("recovers from an API server restart and converges on changes made meanwhile", async () => {
     const proc = await controller();
     const ns = await namespace();
