@@ -2,7 +2,7 @@
 // (one entry per version, named `<key>.<version>`, value = the 32 key bytes) for the controller, and a
 // YAML key file for the CLI (`keys: {<key>: {"<version>": <base64>}}`, mode 0600, never committed).
 import { randomBytes } from "node:crypto";
-import { parse, stringify } from "yaml";
+import { Document, parse } from "yaml";
 import { InvalidSpecError, KeyNotFoundError, KeyVersionNotFoundError } from "../../errors.ts";
 
 export type LocalKeySet = ReadonlyMap<string, ReadonlyMap<string, Buffer>>;
@@ -62,7 +62,22 @@ export function keySetFromFile(where: string, text: string): LocalKeySet {
 export function serializeKeyFile(set: LocalKeySet): string {
   const keys: Record<string, Record<string, string>> = {};
   for (const [key, versions] of set) keys[key] = Object.fromEntries([...versions].map(([v, b]) => [v, b.toString("base64")]));
-  return stringify({ keys });
+  const doc = new Document({ keys });
+  doc.commentBefore = " envelope-operator local KEKs (key name -> version -> base64 of 32 bytes).\n" +
+    " Anyone holding this file can unwrap every data key sealed with these keys: mode 0600, never in git.";
+  return doc.toString();
+}
+
+/** The Secret `data` form (`<key>.<version>` → base64), the inverse of keySetFromSecretData. */
+export function secretDataFromKeySet(set: LocalKeySet): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [key, versions] of set) for (const [version, bytes] of versions) data[`${key}.${version}`] = bytes.toString("base64");
+  return data;
+}
+
+/** Overwrites every key of `set` with zeros (for sets built only to be serialized). */
+export function zeroKeySet(set: LocalKeySet): void {
+  for (const versions of set.values()) for (const bytes of versions.values()) bytes.fill(0);
 }
 
 /** A copy of `set` with a new, highest version of `key` (version 1 for a new key). */

@@ -22,13 +22,15 @@ export function localWrapAad(kek: KekRef, binding: KeyBinding): Buffer {
   }));
 }
 
+/** A parsed key set, or a source asked on every call (so a Secret gaining a version is seen without a restart). */
+export type LocalKeySource = LocalKeySet | (() => Promise<LocalKeySet>);
+
 export class LocalBackend implements KeyBackend {
   readonly type = "local";
   private readonly keys: () => Promise<LocalKeySet>;
 
-  /** `keys` is asked on every call, so a Secret gaining a new version is seen without a restart. */
-  constructor(keys: () => Promise<LocalKeySet>) {
-    this.keys = keys;
+  constructor(keys: LocalKeySource) {
+    this.keys = typeof keys === "function" ? keys : async () => keys;
   }
 
   async wrap(dek: Uint8Array, kek: KekRef, binding: KeyBinding): Promise<WrappedKey> {
@@ -52,7 +54,7 @@ export class LocalBackend implements KeyBackend {
       return dek;
     } catch {
       dek.fill(0);
-      throw new KeyMismatchError(`wrapped data key did not authenticate under local key "${wrapped.kek.key}" version ${wrapped.kek.version} (another key, or sealed for another object)`);
+      throw new KeyMismatchError(`wrapped data key did not authenticate under local key "${wrapped.kek.key}" version ${wrapped.kek.version} (wrong key, or sealed for another object, or tampered)`);
     }
   }
 
