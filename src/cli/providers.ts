@@ -8,7 +8,8 @@ import { ProviderMisconfiguredError } from "../errors.ts";
 import { keySetFromFile, zeroKeySet, type LocalKeySet } from "../kms/local/key-set.ts";
 import { LocalBackend } from "../kms/local/local.ts";
 import type { KeyBackend } from "../kms/types.ts";
-import type { CliConfig, LocalProviderConfig, ProviderConfig, ProviderType } from "./config.ts";
+import { Pkcs11Backend } from "../kms/pkcs11/pkcs11.ts";
+import type { CliConfig, LocalProviderConfig, Pkcs11ProviderConfig, ProviderConfig, ProviderType } from "./config.ts";
 import { BackendNotAvailableError, ProviderNotConfiguredError } from "./errors.ts";
 
 export interface ProviderContext {
@@ -64,15 +65,34 @@ const buildLocal: Builder<"local"> = async (provider, ctx) => {
   return withCleanup(new LocalBackend(async () => keys), () => zeroKeySet(keys));
 };
 
+const buildPkcs11: Builder<"pkcs11"> = async (provider, ctx) => {
+  const pin = await readPin(provider, ctx);
+  return Pkcs11Backend.open({ module: provider.module, tokenLabel: provider.tokenLabel, pin, rsaOaepHash: provider.rsaOaepHash });
+};
+
+async function readPin(provider: Pkcs11ProviderConfig, ctx: ProviderContext): Promise<string> {
+  if ("env" in provider.pin) {
+    const value = ctx.env[provider.pin.env];
+    if (value === undefined || value === "") throw new ProviderMisconfiguredError(`provider ${provider.name}: environment variable ${provider.pin.env} (PKCS#11 PIN) is not set`);
+    return value;
+  }
+  const file = provider.pin.file;
+  const text = await readFile(file, "utf8").catch((err: unknown) => {
+    throw new ProviderMisconfiguredError(`provider ${provider.name}: cannot read the PIN file ${file}`, { cause: err });
+  });
+  // A PIN file written with `echo` ends with a newline.
+  return text.replace(/\r?\n$/, "");
+}
+
 function notYetAvailable<T extends ProviderType>(type: T): Builder<T> {
   return async (provider) => {
-    throw new BackendNotAvailableError(`provider ${provider.name}: ${type} backends are not available in the CLI yet (only local)`);
+    throw new BackendNotAvailableError(`provider ${provider.name}: ${type} backends are not available in the CLI yet (local and pkcs11 are)`);
   };
 }
 
 const BUILDERS: { readonly [T in ProviderType]: Builder<T> } = {
   local: buildLocal,
-  pkcs11: notYetAvailable("pkcs11"),
+  pkcs11: buildPkcs11,
   aws: notYetAvailable("aws"),
   azure: notYetAvailable("azure"),
 };
