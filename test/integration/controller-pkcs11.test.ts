@@ -13,7 +13,7 @@ import { startController, type ControllerProcess } from "../harness/controller-p
 
 const hsm = requireComponent("pkcs11");
 process.env.SOFTHSM2_CONF = hsm.conf; // read by SoftHSM at C_Initialize in this worker
-const PROVIDER = "hsm";
+const PROVIDER = "it-hsm";
 const VALUE = "pkcs11-controller-value-5d1e";
 const es = encryptedSecrets();
 let controller: ControllerProcess;

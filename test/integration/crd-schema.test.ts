@@ -1,6 +1,7 @@
 // The CRDs' OpenAPI and CEL validation on the real apiserver: every sample in
 // test/unit/fixtures/crd-samples/valid is accepted and every one in invalid/ is rejected at
 // admission with the message its first line names (server-side dry run: nothing is stored).
+import { randomUUID } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -13,7 +14,9 @@ import { installCrds } from "../harness/crds.ts";
 const SAMPLES = join(import.meta.dirname, "..", "unit", "fixtures", "crd-samples");
 /** Server-side dry-run create with strict field validation (as kubectl does by default). */
 function dryRunCreate(text: string): Promise<unknown> {
-  const obj = parse(text) as { kind: string; metadata: { namespace?: string } };
+  const obj = parse(text) as { kind: string; metadata: { name: string; namespace?: string } };
+  // KeyProviders are cluster-scoped: a unique name keeps a sample from colliding with one another test created.
+  if (obj.kind === "KeyProvider") obj.metadata.name = `${obj.metadata.name}-${randomUUID().slice(0, 8)}`;
   const custom = adminKubeConfig().makeApiClient(CustomObjectsApi);
   const common = { group: GROUP, version: VERSION, body: obj, dryRun: "All", fieldValidation: "Strict" };
   return obj.kind === "KeyProvider"
