@@ -7,13 +7,14 @@ import { keygenCommand } from "./commands/keygen.ts";
 import { openCommand } from "./commands/open.ts";
 import { pubkeyCommand } from "./commands/pubkey.ts";
 import { sealCommand } from "./commands/seal.ts";
+import { statusCommand } from "./commands/status.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { createContext, type Command } from "./context.ts";
 import { messageOf, UsageError } from "./errors.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
 
-export const COMMANDS: readonly Command[] = [sealCommand, openCommand, inspectCommand, verifyCommand, editCommand, pubkeyCommand, keygenCommand];
+export const COMMANDS: readonly Command[] = [sealCommand, openCommand, inspectCommand, verifyCommand, editCommand, pubkeyCommand, keygenCommand, statusCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

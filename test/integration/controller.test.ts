@@ -2,6 +2,9 @@
 // ServiceAccount (RBAC from `helm template`), the local key backend, a real apiserver with garbage
 // collection. Each test uses its own namespace.
 import { randomUUID } from "node:crypto";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthorizationV1Api, CustomObjectsApi, KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import type { EncryptedSecret } from "../../src/api/v1alpha1/types.ts";
@@ -10,6 +13,7 @@ import { adminKubeConfig, eventually, statusCode } from "../harness/kube.ts";
 import { core, createLocalProvider, encryptedSecrets, installOperatorIdentity, upsertKeyProvider } from "../harness/operator.ts";
 import { startController, type ControllerProcess } from "../harness/controller-process.ts";
 import { localSealer, type Sealer } from "../harness/sealer.ts";
+import { testbed } from "../harness/testbed.ts";
 
 const PROVIDER = "local-dev";
 const VALUE = "integration-value-7f3a";
@@ -33,6 +37,12 @@ async function readSecret(ns: string, name: string): Promise<V1Secret | undefine
 }
 
 const decoded = (s: V1Secret | undefined, key = "password"): string | undefined => (s?.data?.[key] === undefined ? undefined : Buffer.from(s.data[key], "base64").toString());
+
+/** The real CLI, as a user with the admin kubeconfig runs it. */
+async function envelopeCli(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(import.meta.dirname, "..", "..", "src", "cli", "main.ts"), ...args], { env: { PATH: process.env.PATH ?? "", KUBECONFIG: testbed().kube.kubeconfig } });
+  return stdout;
+}
 
 async function readyCondition(ns: string, name: string, reason: string): Promise<EncryptedSecret> {
   return eventually(async () => {
@@ -167,6 +177,9 @@ describe("controller on a real apiserver", () => {
     await es.apply({ ...sealed, spec: { ...sealed.spec, keyRef: { ...sealed.spec.keyRef, version: "2" } } });
     const rewrapped = await readyCondition(ns, "db", "RewrapPending");
     expect(rewrapped.status?.keyVersion).toBe("2");
+    // The inventory a security team reads: the object counts under version 2 and is listed as not yet in git.
+    const status = await envelopeCli(["status", "-n", ns, "-o", "json"]);
+    expect(JSON.parse(status) as unknown).toMatchObject({ rows: [{ provider: PROVIDER, key: "app", version: "2", objects: 1 }], stale: [{ namespace: ns, name: "db" }] });
     expect(rewrapped.status?.envelope).toMatchObject({ keyVersion: "2", commitment: sealed.spec.envelope.commitment });
     expect((await readSecret(ns, "db"))?.metadata?.resourceVersion).toBe(before?.metadata?.resourceVersion);
     const { replaces: _replaces, ...pulled } = rewrapped.status!.envelope!;
