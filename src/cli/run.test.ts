@@ -586,7 +586,7 @@ describe("help and version", () => {
     expect((await cli(["--version"])).stdout).toBe("envelope 9.9.9\n");
     const unknown = await cli(["seel"]);
     expect(unknown.code).toBe(EXIT.usage);
-    expect(unknown.stderr).toBe('envelope: unknown command: "seel" (commands: seal, open, inspect, verify, edit, pubkey, keygen, status)\n');
+    expect(unknown.stderr).toBe('envelope: unknown command: "seel" (commands: seal, open, inspect, verify, edit, pubkey, keygen, rewrap, pull, status)\n');
   });
 });
 

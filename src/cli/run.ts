@@ -7,6 +7,8 @@ import { keygenCommand } from "./commands/keygen.ts";
 import { openCommand } from "./commands/open.ts";
 import { pubkeyCommand } from "./commands/pubkey.ts";
 import { sealCommand } from "./commands/seal.ts";
+import { pullCommand } from "./commands/pull.ts";
+import { rewrapCommand } from "./commands/rewrap.ts";
 import { statusCommand } from "./commands/status.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { createContext, type Command } from "./context.ts";
@@ -14,7 +16,7 @@ import { messageOf, UsageError } from "./errors.ts";
 import { EXIT, exitCodeFor } from "./exit-codes.ts";
 import type { CliIo } from "./io.ts";
 
-export const COMMANDS: readonly Command[] = [sealCommand, openCommand, inspectCommand, verifyCommand, editCommand, pubkeyCommand, keygenCommand, statusCommand];
+export const COMMANDS: readonly Command[] = [sealCommand, openCommand, inspectCommand, verifyCommand, editCommand, pubkeyCommand, keygenCommand, rewrapCommand, pullCommand, statusCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -5,6 +5,9 @@ import { randomUUID } from "node:crypto";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthorizationV1Api, CustomObjectsApi, KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import type { EncryptedSecret } from "../../src/api/v1alpha1/types.ts";
@@ -182,11 +185,24 @@ describe("controller on a real apiserver", () => {
     expect(JSON.parse(status) as unknown).toMatchObject({ rows: [{ provider: PROVIDER, key: "app", version: "2", objects: 1 }], stale: [{ namespace: ns, name: "db" }] });
     expect(rewrapped.status?.envelope).toMatchObject({ keyVersion: "2", commitment: sealed.spec.envelope.commitment });
     expect((await readSecret(ns, "db"))?.metadata?.resourceVersion).toBe(before?.metadata?.resourceVersion);
-    const { replaces: _replaces, ...pulled } = rewrapped.status!.envelope!;
-    await es.apply({ ...sealed, spec: { ...sealed.spec, keyRef: { ...sealed.spec.keyRef, version: "2" }, envelope: pulled } });
+    // The file in git, as bumped by the user: `envelope pull` brings the rewrapped envelope into it.
+    const dir = await mkdtemp(join(tmpdir(), "envelope-pull-"));
+    const file = join(dir, "db.enc.yaml");
+    const bumped = { ...sealed, spec: { ...sealed.spec, keyRef: { ...sealed.spec.keyRef, version: "2" } } };
+    await writeFile(file, `# database credentials (comment kept by pull)\n${stringify(bumped)}`);
+    expect(await envelopeCli(["pull", file])).toContain("1 pulled, 0 up to date");
+    const pulledText = await readFile(file, "utf8");
+    expect(pulledText).toContain("# database credentials (comment kept by pull)");
+    const pulled = parse(pulledText) as EncryptedSecret;
+    expect(pulled.spec.envelope).toEqual(Object.fromEntries(Object.entries(rewrapped.status!.envelope!).filter(([k]) => k !== "replaces")));
+    expect(pulled.spec.encryptedData).toEqual(sealed.spec.encryptedData);
+    await es.apply(pulled);
     const caughtUp = await readyCondition(ns, "db", "Synced");
     expect(caughtUp.status?.envelope).toBeUndefined();
     expect(caughtUp.status?.keyVersion).toBe("2");
+    // Idempotent: git has it now, so a second pull changes nothing.
+    expect(await envelopeCli(["pull", file])).toContain("0 pulled, 1 up to date");
+    expect(await readFile(file, "utf8")).toBe(pulledText);
   });
 
   it("counts objects per KEK version for the retirement inventory", async () => {

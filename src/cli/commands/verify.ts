@@ -3,14 +3,13 @@
 // binding matches the manifest's own namespace/name, provider and key on allow-lists, KEK version
 // at or above a floor. Decrypts nothing, needs no key: it cannot tell a tampered value from a good
 // one (only the controller or `envelope open` can). One PASS/FAIL line per object; exit 1 if any fails.
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { field } from "../../envelope/fields.ts";
 import { checkBinding } from "../../envelope/index.ts";
 import type { Command, Context } from "../context.ts";
 import { isEncryptedSecretObject, parseEncryptedSecret, type EncryptedSecretFile } from "../encrypted-secret.ts";
-import { InputError, messageOf, UsageError } from "../errors.ts";
-import { decodeUtf8, readInput, resolvePath } from "../io.ts";
+import { messageOf, UsageError } from "../errors.ts";
+import { collectYamlFiles, type FoundFile } from "../files.ts";
+import { decodeUtf8, readInput } from "../io.ts";
 import { HELP_OPTION, parseCommandArgs } from "../options.ts";
 import { parseYamlDocuments } from "../yaml-input.ts";
 
@@ -126,41 +125,13 @@ export function verifyObject(location: string, value: unknown, policy: VerifyPol
   return { pass: false, line: `FAIL ${location}: ${object}: ${problems.join("; ")}` };
 }
 
-async function walk(dir: string, shown: string, out: { full: string; shown: string }[]): Promise<void> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    if (entry.name.startsWith(".")) continue;
-    const full = join(dir, entry.name);
-    const child = join(shown, entry.name);
-    if (entry.isDirectory()) await walk(full, child, out);
-    else if (entry.isFile() && /\.ya?ml$/.test(entry.name)) out.push({ full, shown: child });
-  }
-}
-
-/** The files to read: named files as given, directories expanded. A missing path is an input error (exit 3). */
-async function collect(context: Context, paths: readonly string[]): Promise<{ full: string; shown: string }[]> {
-  const out: { full: string; shown: string }[] = [];
-  for (const path of paths) {
-    if (path === "-") {
-      out.push({ full: "-", shown: "standard input" });
-      continue;
-    }
-    const full = resolvePath(context.io, path);
-    const info = await stat(full).catch(() => undefined);
-    if (info === undefined) throw new InputError(`verify: ${path}: no such file or directory`);
-    if (info.isDirectory()) await walk(full, path, out);
-    else out.push({ full, shown: path });
-  }
-  return out;
-}
-
 interface Tally {
   passed: number;
   failed: number;
   skipped: number;
 }
 
-async function verifyFile(context: Context, file: { full: string; shown: string }, policy: VerifyPolicy, tally: Tally): Promise<void> {
+async function verifyFile(context: Context, file: FoundFile, policy: VerifyPolicy, tally: Tally): Promise<void> {
   let docs;
   try {
     docs = parseYamlDocuments(file.shown, decodeUtf8(file.shown, await readInput(context.io, file.full)));
@@ -183,7 +154,7 @@ async function verifyFile(context: Context, file: { full: string; shown: string 
 
 export async function runVerify(context: Context, opts: VerifyOptions): Promise<number> {
   const tally: Tally = { passed: 0, failed: 0, skipped: 0 };
-  for (const file of await collect(context, opts.paths)) await verifyFile(context, file, opts, tally);
+  for (const file of await collectYamlFiles(context, "verify", opts.paths, true)) await verifyFile(context, file, opts, tally);
   context.io.stdout.write(`${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} other documents skipped\n`);
   return tally.failed > 0 ? 1 : 0;
 }
