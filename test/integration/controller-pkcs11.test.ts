@@ -62,6 +62,21 @@ describe("controller with a PKCS#11 KeyProvider (SoftHSM2)", () => {
     expect(await materialized(ns)).toBe(VALUE);
   });
 
+  it("rotates from the AES KEK's CKA_ID 1 to 2 in status without touching the Secret", async () => {
+    const ns = await namespace();
+    const spec = await seal(backend, { key: hsm.aesKeyLabel, version: "1" }, input(ns));
+    await es.apply(manifest(ns, spec, hsm.aesKeyLabel, "1"));
+    expect(await materialized(ns)).toBe(VALUE);
+    const before = await core().readNamespacedSecret({ namespace: ns, name: "db" });
+    await es.apply(manifest(ns, spec, hsm.aesKeyLabel, "2"));
+    const rotated = await eventually(async () => {
+      const obj = await es.get(ns, "db");
+      return obj.status?.conditions?.find((c) => c.type === "Ready")?.reason === "RewrapPending" ? obj : undefined;
+    }, "the rewrap to key version 2");
+    expect(rotated.status?.envelope).toMatchObject({ keyVersion: "2", algorithm: "AES-KWP", commitment: spec.envelope.commitment });
+    expect((await core().readNamespacedSecret({ namespace: ns, name: "db" })).metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+  });
+
   it("materializes a value sealed offline with the RSA KEK's public key", async () => {
     const ns = await namespace();
     const publicKey = await backend.publicKey({ key: hsm.rsaKeyLabel, version: "1" });
