@@ -1,28 +1,16 @@
 // The CLI with a PKCS#11 provider on the testbed's SoftHSM2 token: seal/open under the AES KEK,
 // export the RSA KEK's public key, seal offline with it (no PIN, no token access), open on the HSM.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { requireComponent } from "../harness/testbed.ts";
+import { runCli, type CliResult } from "../harness/cli.ts";
 
 const hsm = requireComponent("pkcs11");
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 const VALUE = "cli-pkcs11-value-3b7c";
 
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function envelope(cwd: string, args: string[], input = "", env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? "", SOFTHSM2_CONF: hsm.conf, ...env }, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+function envelope(cwd: string, args: string[], input = "", env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(cwd, args, { input, env: { SOFTHSM2_CONF: hsm.conf, ...env } });
 }
 
 async function project(): Promise<string> {

@@ -1,27 +1,16 @@
 // `envelope rewrap` on files as a user runs it (real CLI process, local key file): only the wrapped
 // key, its version and keyRef.version change; values, comments and other documents are kept; the
 // result opens to the same value; running it again changes nothing.
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { runCli, type CliResult } from "../harness/cli.ts";
 
-const MAIN = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
 const VALUE = "rewrap-value-c41d";
 
-function envelope(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env: { PATH: process.env.PATH ?? "" }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const envelope = (cwd: string, args: string[]): Promise<CliResult> => runCli(cwd, args);
 
 describe("envelope rewrap", () => {
   it("moves the data key to a new KEK version and keeps values, comments and other documents", async () => {
