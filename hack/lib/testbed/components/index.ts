@@ -1,10 +1,11 @@
 // The testbed's KMS/HSM components besides the control plane, in start order.
 import type { Component } from "../component.ts";
+import { localKms, type AwsInfo } from "./local-kms.ts";
 import { softhsm, type Pkcs11Info } from "./softhsm.ts";
 
 export interface ExtraInfo {
+  aws: AwsInfo;
   pkcs11: Pkcs11Info;
 }
 
-export const COMPONENTS_EXTRA: Component<unknown>[] = [];
-COMPONENTS_EXTRA.push(softhsm);
+export const COMPONENTS_EXTRA: Component<unknown>[] = [localKms as Component<unknown>, softhsm as Component<unknown>];
