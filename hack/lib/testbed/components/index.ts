@@ -8,4 +8,4 @@ export interface ExtraInfo {
   pkcs11: Pkcs11Info;
 }
 
-export const COMPONENTS_EXTRA: Component<unknown>[] = [localKms as Component<unknown>, softhsm as Component<unknown>];
+export const COMPONENTS_EXTRA: Component<unknown>[] = [localKms, softhsm];
